@@ -1,0 +1,1 @@
+//! Trigger metadata parsed by KEDA's rules (PLACEHOLDER: being written).

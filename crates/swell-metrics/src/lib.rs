@@ -1,0 +1,1 @@
+//! Metric sources: the Prometheus HTTP API client, the Prometheus text-format parser, the vLLM pod scraper.

@@ -1,0 +1,1 @@
+//! The vLLM replica performance model and the simulator. No IO.
