@@ -11,10 +11,16 @@
 //! - [`metadata`] and [`trigger`]: trigger metadata parsed exactly as KEDA parses it.
 //! - [`engine`]: one ScaledObject's state over time, combining all of the above.
 
-pub mod time;
-pub mod spec;
+pub mod behavior;
+pub mod engine;
+pub mod fallback;
 pub mod formula;
+pub mod hpa;
+pub mod keda;
 pub mod metadata;
+pub mod quantity;
+pub mod spec;
+pub mod time;
 pub mod trigger;
 
 pub use time::Time;

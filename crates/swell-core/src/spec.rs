@@ -190,7 +190,10 @@ pub struct Behavior {
 impl Default for Behavior {
     /// The API server's defaults for a `behavior: {}`.
     fn default() -> Self {
-        Behavior { scale_up: ScalingRules::default_scale_up(), scale_down: ScalingRules::default_scale_down() }
+        Behavior {
+            scale_up: ScalingRules::default_scale_up(),
+            scale_down: ScalingRules::default_scale_down(),
+        }
     }
 }
 
@@ -214,8 +217,16 @@ impl ScalingRules {
             stabilization_window: Some(Duration::ZERO),
             select_policy: SelectPolicy::Max,
             policies: vec![
-                ScalingPolicy { kind: PolicyKind::Pods, value: 4, period: Duration::from_secs(15) },
-                ScalingPolicy { kind: PolicyKind::Percent, value: 100, period: Duration::from_secs(15) },
+                ScalingPolicy {
+                    kind: PolicyKind::Pods,
+                    value: 4,
+                    period: Duration::from_secs(15),
+                },
+                ScalingPolicy {
+                    kind: PolicyKind::Percent,
+                    value: 100,
+                    period: Duration::from_secs(15),
+                },
             ],
             tolerance: None,
         }

@@ -76,6 +76,9 @@ mod tests {
         let late = Time::from_millis(i64::MAX - 1);
         assert_eq!((late + Duration::from_secs(10)).as_millis(), i64::MAX);
         assert_eq!(Time::ZERO.since(late), Duration::ZERO);
-        assert_eq!(late.since(Time::ZERO), Duration::from_millis((i64::MAX - 1) as u64));
+        assert_eq!(
+            late.since(Time::ZERO),
+            Duration::from_millis((i64::MAX - 1) as u64)
+        );
     }
 }
