@@ -1,0 +1,3 @@
+//! Benchmarks of swell-metrics (being written).
+
+fn main() {}
