@@ -146,6 +146,8 @@ pub enum Event {
         at: Duration,
         /// 0-based position among the request's output tokens.
         index: u32,
+        /// The request finishes with this token ([`Event::Finished`] follows).
+        last: bool,
     },
     /// The request was preempted: its KV cache was dropped and it went back to waiting.
     Preempted {

@@ -181,12 +181,14 @@ impl Replica {
             if record_times {
                 request.token_times.push(ends);
             }
+            let last = request.output >= request.target_output;
             sink(Event::Token {
                 id,
                 at: ends,
                 index,
+                last,
             });
-            if request.output >= request.target_output {
+            if last {
                 finished.push(id);
             }
         }
