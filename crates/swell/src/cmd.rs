@@ -6,3 +6,4 @@ pub mod decide;
 pub mod emulate;
 pub mod load;
 pub mod query;
+pub mod scaled_object;
