@@ -6,6 +6,8 @@
 //! - [`keda`], [`kserve`], [`k8s`], [`autoscaling`]: the manifest types.
 
 pub mod autoscaling;
+pub mod check;
+pub mod crd;
 pub mod k8s;
 pub mod keda;
 pub mod kserve;

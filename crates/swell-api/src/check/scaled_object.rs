@@ -1,0 +1,323 @@
+//! One ScaledObject on its own: KEDA's admission rules and each trigger's metadata exactly as
+//! KEDA parses it (both from [`crate::translate`], with the TriggerAuthentication parameters
+//! found in the inputs), plus lints: queries that can return several series, fallback that an
+//! empty result would hide, settings that have no effect, references to missing objects.
+
+use swell_core::trigger::TriggerConfig;
+use swell_core::trigger::prometheus::PrometheusTrigger;
+
+use crate::check::promql::{QueryShape, shape};
+use crate::check::{Inputs, auth};
+use crate::keda::ScaledObject;
+use crate::load::Document;
+use crate::problem::{Problem, Severity};
+use crate::translate::{Translation, translate};
+
+/// Every problem of a ScaledObject written by the user.
+pub fn check(so: &ScaledObject, document: &Document, inputs: &Inputs<'_>) -> Vec<Problem> {
+    check_spec(so, document.namespace.as_deref(), inputs)
+}
+
+/// Every problem of a ScaledObject (written, or generated from an InferenceService) in
+/// `namespace`; fields are paths in the ScaledObject.
+pub fn check_spec(so: &ScaledObject, namespace: Option<&str>, inputs: &Inputs<'_>) -> Vec<Problem> {
+    let triggers = &so.spec.triggers;
+    let params: Vec<_> = triggers
+        .iter()
+        .map(|t| auth::resolve_params(t.authentication_ref.as_ref(), namespace, inputs))
+        .collect();
+    let translation = translate(so, &|i| params.get(i).cloned().flatten());
+    let mut problems = admission_problems(&translation);
+
+    for (index, trigger) in triggers.iter().enumerate() {
+        let at = format!("spec.triggers[{index}]");
+        if let Some(reference) = &trigger.authentication_ref {
+            let field = format!("{at}.authenticationRef");
+            problems.extend(auth::check_reference(reference, &field, namespace, inputs));
+        }
+        let Some(config) = translation.triggers.get(index).and_then(Option::as_ref) else {
+            continue;
+        };
+        if !matches!(config, TriggerConfig::Unsupported { .. }) {
+            for warning in config.warnings() {
+                problems.push(Problem::warning(
+                    "trigger-metadata-warning",
+                    format!("{at}.metadata.{}", warning.key),
+                    format!(
+                        "{} trigger: `{}` {}",
+                        trigger.trigger_type, warning.key, warning.message
+                    ),
+                ));
+            }
+        }
+        if let TriggerConfig::Prometheus(prometheus) = config {
+            problems.extend(query_problem(prometheus, &at));
+            if so.spec.fallback.is_some() && prometheus.ignore_null_values {
+                problems.push(Problem::warning(
+                    "fallback-hidden-by-null-values",
+                    format!("{at}.metadata.ignoreNullValues"),
+                    "with the default `ignoreNullValues: \"true\"` an empty result (Prometheus \
+                     lost the series) reads as 0, so fallback never starts and the target may \
+                     scale down during an outage. Set `ignoreNullValues: \"false\"` and make \
+                     idleness return 0 explicitly, e.g. `sum(...) or vector(0)`",
+                ));
+            }
+        }
+    }
+    problems.extend(irrelevant_settings(so));
+    problems
+}
+
+/// Translation problems, with `unsupported-trigger` lowered to a warning: the manifest is
+/// valid for KEDA, swell just does not run that trigger type yet.
+fn admission_problems(translation: &Translation) -> Vec<Problem> {
+    translation
+        .problems
+        .iter()
+        .cloned()
+        .map(|mut problem| {
+            if problem.code == "unsupported-trigger" {
+                problem.severity = Severity::Warning;
+            }
+            problem
+        })
+        .collect()
+}
+
+fn query_problem(prometheus: &PrometheusTrigger, at: &str) -> Option<Problem> {
+    let field = format!("{at}.metadata.query");
+    match shape(&prometheus.query) {
+        Ok(QueryShape::Single) => None,
+        Ok(QueryShape::Multiple(why)) => Some(Problem::warning(
+            "query-multiple-series",
+            field,
+            format!(
+                "the query can return several series ({why}); KEDA fails with \"returned \
+                 multiple elements\" as soon as it does. Aggregate to one series, e.g. \
+                 `sum(...)` or `max(...)`"
+            ),
+        )),
+        Ok(QueryShape::Scalar) => Some(Problem::error(
+            "query-not-a-vector",
+            field,
+            "the query returns a scalar, which KEDA's Prometheus scaler cannot read; wrap it: \
+             `vector(...)`, or aggregate a vector with `sum(...)`",
+        )),
+        Ok(QueryShape::Range) => Some(Problem::error(
+            "query-not-a-vector",
+            field,
+            "the query returns a range vector (`[5m]` at the top), which KEDA reads as an empty \
+             value; apply a function such as `sum(rate(...[5m]))`",
+        )),
+        Err(message) => Some(Problem::warning(
+            "query-syntax",
+            field,
+            format!(
+                "the query does not parse as PromQL ({}); Prometheus would likely reject it",
+                message.lines().next().unwrap_or("")
+            ),
+        )),
+    }
+}
+
+/// KEDA's admission warnings: `pollingInterval` and `cooldownPeriod` only matter for scaling to
+/// and from zero (or idle).
+fn irrelevant_settings(so: &ScaledObject) -> Vec<Problem> {
+    let spec = &so.spec;
+    let mut problems = Vec::new();
+    let always_on = spec.min_replica_count.unwrap_or(0) > 0 && spec.idle_replica_count.is_none();
+    if !always_on {
+        return problems;
+    }
+    let cached = spec
+        .triggers
+        .iter()
+        .any(|t| t.use_cached_metrics == Some(true));
+    if spec.polling_interval.is_some() && !cached {
+        problems.push(Problem::warning(
+            "setting-has-no-effect",
+            "spec.pollingInterval",
+            "with minReplicaCount above 0 and no idleReplicaCount, pollingInterval only times \
+             activation checks that never change anything (the HPA queries metrics every 15s \
+             on its own). Remove it, or set `useCachedMetrics: true` on triggers",
+        ));
+    }
+    if spec.cooldown_period.is_some() {
+        problems.push(Problem::warning(
+            "setting-has-no-effect",
+            "spec.cooldownPeriod",
+            "with minReplicaCount above 0 and no idleReplicaCount, cooldownPeriod is never used \
+             (it delays scaling to zero). For slower scale-down use \
+             `advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds`",
+        ));
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{codes, has};
+    use crate::problem::Severity;
+
+    fn so(spec_extra: &str, metadata_extra: &str) -> String {
+        format!(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: qwen\n  \
+             namespace: llm\nspec:\n  scaleTargetRef:\n    name: qwen-predictor\n{spec_extra}  \
+             triggers:\n  - type: prometheus\n    metadata:\n      serverAddress: \
+             http://prometheus:9090\n      query: sum(vllm:num_requests_waiting)\n      \
+             threshold: \"4\"\n{metadata_extra}"
+        )
+    }
+
+    #[test]
+    fn a_valid_scaled_object_is_clean() {
+        assert_eq!(codes(&so("", "")), vec![]);
+    }
+
+    #[test]
+    fn scaled_object_rules() {
+        let t0 = "spec.triggers[0]";
+        let cases: Vec<(String, Severity, &str, String)> = vec![
+            (
+                so("  minReplicaCount: 5\n  maxReplicaCount: 2\n", ""),
+                Severity::Error,
+                "replica-bounds",
+                "spec.minReplicaCount".into(),
+            ),
+            (
+                so("", "      threshold: abc\n").replace("      threshold: \"4\"\n", ""),
+                Severity::Error,
+                "invalid-trigger-metadata",
+                format!("{t0}.metadata.threshold"),
+            ),
+            (
+                so("", "").replace("      serverAddress: http://prometheus:9090\n", ""),
+                Severity::Error,
+                "invalid-trigger-metadata",
+                format!("{t0}.metadata.serverAddress"),
+            ),
+            (
+                so("", "      authModes: basic\n"),
+                Severity::Error,
+                "invalid-trigger-metadata",
+                format!("{t0}.metadata.username"),
+            ),
+            (
+                so("", "").replace(
+                    "sum(vllm:num_requests_waiting)",
+                    "vllm:num_requests_waiting",
+                ),
+                Severity::Warning,
+                "query-multiple-series",
+                format!("{t0}.metadata.query"),
+            ),
+            (
+                so("", "").replace("sum(vllm:num_requests_waiting)", "scalar(sum(x))"),
+                Severity::Error,
+                "query-not-a-vector",
+                format!("{t0}.metadata.query"),
+            ),
+            (
+                so("", "").replace("sum(vllm:num_requests_waiting)", "sum(x"),
+                Severity::Warning,
+                "query-syntax",
+                format!("{t0}.metadata.query"),
+            ),
+            (
+                so(
+                    "  fallback:\n    failureThreshold: 3\n    replicas: 2\n",
+                    "",
+                ),
+                Severity::Warning,
+                "fallback-hidden-by-null-values",
+                format!("{t0}.metadata.ignoreNullValues"),
+            ),
+            (
+                so("  minReplicaCount: 1\n  cooldownPeriod: 60\n", ""),
+                Severity::Warning,
+                "setting-has-no-effect",
+                "spec.cooldownPeriod".into(),
+            ),
+            (
+                so(
+                    "  advanced:\n    scalingModifiers:\n      formula: \"nope / 2\"\n      target: \"1\"\n",
+                    "",
+                ),
+                Severity::Error,
+                "modifiers-invalid",
+                "spec.advanced.scalingModifiers.formula".into(),
+            ),
+            (
+                so("", "").replace("type: prometheus", "type: kafka"),
+                Severity::Warning,
+                "unsupported-trigger",
+                format!("{t0}.type"),
+            ),
+            (
+                so("", "").replace("type: prometheus", "type: prometeus"),
+                Severity::Error,
+                "unknown-trigger-type",
+                format!("{t0}.type"),
+            ),
+            (
+                so("", "      metricName: x\n"),
+                Severity::Warning,
+                "trigger-metadata-warning",
+                format!("{t0}.metadata.metricName"),
+            ),
+        ];
+        for (text, severity, code, field) in cases {
+            assert!(
+                has(&text, severity, code, &field),
+                "want {code} at {field} in\n{text}\ngot {:?}",
+                codes(&text)
+            );
+        }
+    }
+
+    #[test]
+    fn only_cpu_triggers_cannot_use_fallback() {
+        let text = "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: a}\nspec:\n  \
+                    scaleTargetRef: {name: web}\n  minReplicaCount: 1\n  fallback: \
+                    {failureThreshold: 3, replicas: 2}\n  triggers:\n  - type: cpu\n    \
+                    metricType: Utilization\n    metadata: {value: \"60\"}\n";
+        assert!(has(
+            text,
+            Severity::Error,
+            "fallback-invalid",
+            "spec.fallback"
+        ));
+    }
+
+    #[test]
+    fn trigger_authentication_in_the_inputs_supplies_parameters() {
+        let with_auth = so(
+            "",
+            "      authModes: basic\n    authenticationRef:\n      name: prom-auth\n",
+        );
+        // Not in the inputs: assumed to provide what the trigger needs.
+        assert_eq!(codes(&with_auth), vec![]);
+        // In the inputs, but without `username`: basic auth cannot work.
+        let ta = "---\napiVersion: keda.sh/v1alpha1\nkind: TriggerAuthentication\nmetadata:\n  \
+                  name: prom-auth\n  namespace: llm\nspec:\n  secretTargetRef:\n  - {parameter: \
+                  password, name: s, key: password}\n";
+        let text = format!("{with_auth}{ta}");
+        assert!(has(
+            &text,
+            Severity::Error,
+            "invalid-trigger-metadata",
+            "spec.triggers[0].authenticationRef"
+        ));
+        // A different TriggerAuthentication name than the one present.
+        let renamed = text.replace(
+            "name: prom-auth\n  namespace",
+            "name: prom-basic\n  namespace",
+        );
+        assert!(has(
+            &renamed,
+            Severity::Warning,
+            "missing-trigger-authentication",
+            "spec.triggers[0].authenticationRef.name"
+        ));
+    }
+}
