@@ -68,7 +68,8 @@ if [[ -n "$CLUSTER_BUILD_PID" ]]; then
     exit 1
   fi
   step "control plane: $(tail -n1 "$HOME/.cache/swell/cluster-build.out")"
-  tests/cluster/smoke.sh
+  # cargo test built the debug binary; the smoke test runs it as the pods' "vLLM".
+  SWELL_BIN="$CARGO_TARGET_DIR/debug/swell" tests/cluster/smoke.sh
 fi
 
 step "all tests passed"

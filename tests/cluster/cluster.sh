@@ -354,10 +354,6 @@ up() {
   fi
 
   build
-  mkdir -p "$RUN_DIR/logs" "$RUN_DIR/pids" "$RUN_DIR/kwok-home" "$RUN_DIR/flexvolume"
-  mkdir -p "$RUN_DIR/etcd"; chmod 700 "$RUN_DIR/etcd"
-  touch "$RUN_DIR/$MARKER"
-
   # Ports: chosen free now, and checked again by the components themselves.
   local ports; read -r -a ports <<<"$(free_ports 6)"
   [[ ${#ports[@]} -eq 6 ]] || die "could not find 6 free ports on 127.0.0.1 in 20000-29999"
@@ -368,6 +364,10 @@ up() {
   fi
   ETCD_PORT=${ports[1]} ETCD_PEER_PORT=${ports[2]} KCM_PORT=${ports[3]}
   SCHEDULER_PORT=${ports[4]} KWOK_PORT=${ports[5]}
+  mkdir -p "$RUN_DIR/logs" "$RUN_DIR/pids" "$RUN_DIR/kwok-home" "$RUN_DIR/flexvolume"
+  mkdir -p "$RUN_DIR/etcd"; chmod 700 "$RUN_DIR/etcd"
+  touch "$RUN_DIR/$MARKER"
+
   cat >"$STATE" <<EOF
 BIN=$BIN
 APISERVER_PORT=$APISERVER_PORT

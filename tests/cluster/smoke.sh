@@ -12,6 +12,9 @@
 #      then follows an External metric served through the aggregation layer
 #      (an APIService routed to a local HTTPS process with front-proxy auth);
 #   5. scaling down stops the removed pods' processes;
+#   5b. with SWELL_BIN (the swell binary) and Prometheus installed: "vLLM" pods run as
+#      `swell emulate` processes, and a real Prometheus discovers them through the
+#      runner's file_sd list and scrapes their vllm: metrics, following a scale-up;
 #   6. a ServiceAccount token bound to a narrow Role is allowed what the Role
 #      grants and refused everything else;
 #   7. teardown leaves no process behind.
@@ -22,7 +25,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export SWELL_CLUSTER_DIR=${SWELL_SMOKE_CLUSTER_DIR:-$HOME/.cache/swell/cluster-smoke}
 NS=smoke
 WORK=$(mktemp -d /tmp/swell-smoke.XXXXXX)
-RUNNER_PID="" STUB_PID=""
+RUNNER_PID="" STUB_PID="" VLLM_RUNNER_PID="" PROM_PID=""
 STARTED=$SECONDS
 
 step() { echo "smoke: [$((SECONDS - STARTED))s] $*"; }
@@ -59,12 +62,14 @@ cleanup() {
       kubectl get deploy,rs,pods,hpa -n "$NS" -o wide >&2 2>&1
       kubectl describe hpa -n "$NS" >&2 2>&1 | tail -n 25
     fi
-    for f in "$WORK"/runner.log "$WORK"/stub.log; do
+    for f in "$WORK"/runner.log "$WORK"/stub.log "$WORK"/vllm-runner.log "$WORK"/prometheus.log; do
       [[ -s "$f" ]] && { echo "----- last lines of $f" >&2; tail -n 25 "$f" >&2; }
     done
   fi
   [[ -n "$RUNNER_PID" ]] && stop_pid "$RUNNER_PID"
   [[ -n "$STUB_PID" ]] && stop_pid "$STUB_PID"
+  [[ -n "$VLLM_RUNNER_PID" ]] && stop_pid "$VLLM_RUNNER_PID"
+  [[ -n "$PROM_PID" ]] && stop_pid "$PROM_PID"
   "$HERE/cluster.sh" down
   rm -rf "$WORK"
   if ((rc == 0)); then
@@ -244,6 +249,67 @@ wait_for "1 Ready replica after scaling down" 60 ready_replicas 1
 served_processes() { [[ $(pgrep -fc "http.server --bind 127\.") -eq $1 ]]; }
 wait_for "the runner stops the processes of removed pods (1 left)" 30 served_processes 1
 step "ok: scaling down to 1 stopped 5 local processes"
+
+# ------------------------------------------------------------------ 5b. vLLM pods scraped by Prometheus
+
+# Debian's Prometheus is built without kubernetes_sd_configs, so the runner publishes the
+# pods it serves as a file_sd list (labels namespace, pod, node, ready).
+if [[ -n "${SWELL_BIN:-}" ]] && command -v prometheus >/dev/null; then
+  kubectl apply -n "$NS" -f - >/dev/null <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: vllm}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: vllm}}
+  template:
+    metadata: {labels: {app: vllm}}
+    spec:
+      containers:
+      - name: vllm
+        image: vllm/vllm-openai:never-pulled
+        ports: [{name: http, containerPort: 8000}]
+        readinessProbe: {httpGet: {path: /health, port: http}, periodSeconds: 5}
+        resources: {limits: {nvidia.com/gpu: "1"}}
+EOF
+  podrunner --namespace "$NS" --selector app=vllm --log-dir "$WORK/vllm-pods" \
+    --targets-file "$WORK/vllm-targets.json" \
+    --command "exec $SWELL_BIN emulate --host {ip} --port {port} --profile test-tiny --startup-delay 1s" \
+    >"$WORK/vllm-runner.log" 2>&1 &
+  VLLM_RUNNER_PID=$!
+  vllm_ready() { [[ $(kubectl get deploy vllm -n "$NS" -o jsonpath='{.status.readyReplicas}') == "$1" ]]; }
+  wait_for "2 Ready vLLM pods served by swell emulate" 60 vllm_ready 2
+
+  prom_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat >"$WORK/prometheus.yml" <<EOF
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+- job_name: vllm
+  file_sd_configs: [{files: ["$WORK/vllm-targets.json"], refresh_interval: 1s}]
+EOF
+  prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus-data" \
+    --web.listen-address="127.0.0.1:$prom_port" >"$WORK/prometheus.log" 2>&1 &
+  PROM_PID=$!
+  promql() { # the single value of an instant query; empty when there is none
+    curl -sf --max-time 2 "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode "query=$1" |
+      python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")'
+  }
+  prom_says() { [[ "$(promql "$1")" == "$2" ]]; }
+  scraped='count(up{job="vllm",namespace="smoke"} == 1)'
+  wait_for "Prometheus scrapes both vLLM pods" 60 prom_says "$scraped" 2
+  wait_for "vllm:num_requests_running from both pods in Prometheus" 20 \
+    prom_says 'count(vllm:num_requests_running{namespace="smoke"})' 2
+  kubectl scale deployment vllm -n "$NS" --replicas=3 >/dev/null
+  wait_for "Prometheus discovers and scrapes the third vLLM pod" 90 prom_says "$scraped" 3
+  kubectl delete deployment vllm -n "$NS" >/dev/null
+  emulators() { [[ $(pgrep -fc -- "emulate --host 127\.") -eq $1 ]]; }
+  wait_for "the runner stops the swell emulate processes of deleted pods" 30 emulators 0
+  stop_pid "$PROM_PID"; PROM_PID=""
+  stop_pid "$VLLM_RUNNER_PID"; VLLM_RUNNER_PID=""
+  step "ok: swell emulate pods discovered (runner's file_sd) and scraped by Prometheus, 2 then 3"
+else
+  step "note: vLLM-pod scrape check skipped (needs SWELL_BIN=<swell binary> and prometheus on PATH)"
+fi
 
 # ------------------------------------------------------------------ 6. RBAC
 

@@ -41,6 +41,7 @@ func main() {
 	flag.IntVar(&cfg.defaultPort, "default-port", 8080, "port used when the pod declares no containerPort")
 	flag.StringVar(&cfg.logDir, "log-dir", "", "write each process's output to DIR/<namespace>_<name>.log (default: the runner's stderr)")
 	flag.DurationVar(&cfg.grace, "grace", 5*time.Second, "time between SIGTERM and SIGKILL when stopping a process")
+	flag.StringVar(&cfg.targetsFile, "targets-file", "", "keep a Prometheus file_sd list of the running replicas (labels namespace, pod, node, ready) at this path")
 	flag.DurationVar(&cfg.probePeriod, "probe-period", time.Second, "interval between readiness probes (the pod's periodSeconds is ignored so tests stay fast)")
 	flag.Parse()
 
@@ -61,6 +62,7 @@ type config struct {
 	logDir      string
 	grace       time.Duration
 	probePeriod time.Duration
+	targetsFile string
 }
 
 func run(cfg config, logger *slog.Logger) error {

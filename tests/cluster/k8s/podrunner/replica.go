@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -39,10 +40,12 @@ type replica struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	// ready is what the runner last wrote into the pod's Ready condition.
-	ready bool
+	ready atomic.Bool
+	// readinessChanged is called after every change of ready.
+	readinessChanged func()
 }
 
-func newReplica(cfg config, client kubernetes.Interface, logger *slog.Logger, t target, pod *corev1.Pod) *replica {
+func newReplica(cfg config, client kubernetes.Interface, logger *slog.Logger, t target, pod *corev1.Pod, readinessChanged func()) *replica {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &replica{
 		cfg:    cfg,
@@ -52,7 +55,15 @@ func newReplica(cfg config, client kubernetes.Interface, logger *slog.Logger, t 
 		uid:    pod.UID,
 		ctx:    ctx,
 		cancel: cancel,
+
+		readinessChanged: readinessChanged,
 	}
+}
+
+// isReady tells whether the pod is Ready as far as the runner knows: what it
+// wrote for a probed pod, and true for a pod kwok made Ready at start.
+func (r *replica) isReady() bool {
+	return r.target.probe == nil || r.ready.Load()
 }
 
 // stop asks the replica to end its process; supervise returns once it has.
@@ -81,7 +92,7 @@ func (r *replica) supervise() {
 		backoff = min(2*backoff, maxBackoff)
 	}
 
-	if r.ready {
+	if r.ready.Load() {
 		ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
 		defer cancel()
 		r.setReady(ctx, false)
@@ -130,9 +141,9 @@ func (r *replica) runOnce() error {
 				successes, failures = 0, failures+1
 			}
 			switch {
-			case !r.ready && successes >= r.target.probe.successThreshold:
+			case !r.ready.Load() && successes >= r.target.probe.successThreshold:
 				r.setReady(r.ctx, true)
-			case r.ready && failures >= r.target.probe.failureThreshold:
+			case r.ready.Load() && failures >= r.target.probe.failureThreshold:
 				r.setReady(r.ctx, false)
 			}
 		}
@@ -167,15 +178,16 @@ func (nopCloser) Close() error { return nil }
 
 // setReady writes the Ready condition; failures are logged and retried on the next probe.
 func (r *replica) setReady(ctx context.Context, ready bool) {
-	if r.target.probe == nil || ready == r.ready {
+	if r.target.probe == nil || ready == r.ready.Load() {
 		return
 	}
 	if err := patchReady(ctx, r.client, r.target.namespace, r.target.name, r.uid, ready); err != nil {
 		r.logger.Warn("Cannot update pod readiness.", "ready", ready, "error", err)
 		return
 	}
-	r.ready = ready
+	r.ready.Store(ready)
 	r.logger.Info("Pod readiness changed.", "ready", ready)
+	r.readinessChanged()
 }
 
 // probeClient skips certificate checks, as the kubelet does for HTTPS probes.

@@ -67,7 +67,7 @@ func (r *runner) sync(pod *corev1.Pod) {
 	}
 
 	target := targetOf(pod, r.cfg.defaultPort)
-	rep := newReplica(r.cfg, r.client, r.logger, target, pod)
+	rep := newReplica(r.cfg, r.client, r.logger, target, pod, r.publishTargets)
 	r.mu.Lock()
 	r.replicas[pod.UID] = rep
 	r.mu.Unlock()
@@ -76,6 +76,7 @@ func (r *runner) sync(pod *corev1.Pod) {
 		defer r.stopped.Done()
 		rep.supervise()
 	}()
+	r.publishTargets()
 }
 
 // forget stops the replica of a pod, if any, without waiting for it to exit.
@@ -86,6 +87,7 @@ func (r *runner) forget(uid types.UID) {
 	r.mu.Unlock()
 	if rep != nil {
 		rep.stop()
+		r.publishTargets()
 	}
 }
 
@@ -98,5 +100,22 @@ func (r *runner) shutdown() {
 	for _, rep := range all {
 		rep.stop()
 	}
+	r.publishTargets()
 	r.stopped.Wait()
+}
+
+// publishTargets rewrites the --targets-file, if any, from the current replicas.
+func (r *runner) publishTargets() {
+	if r.cfg.targetsFile == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	replicas := make([]*replica, 0, len(r.replicas))
+	for _, rep := range r.replicas {
+		replicas = append(replicas, rep)
+	}
+	if err := writeTargets(r.cfg.targetsFile, targetGroups(replicas)); err != nil {
+		r.logger.Warn("Cannot write the targets file.", "path", r.cfg.targetsFile, "error", err)
+	}
 }
