@@ -7,7 +7,6 @@
 
 pub mod autoscaling;
 pub mod check;
-pub mod crd;
 pub mod k8s;
 pub mod keda;
 pub mod kserve;
