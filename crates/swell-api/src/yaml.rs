@@ -22,6 +22,10 @@ pub struct YamlDocument {
     pub lines: BTreeMap<String, u32>,
     /// 1-based line where the document starts.
     pub start_line: u32,
+    /// Field path → the text of a plain scalar that YAML 1.1 (and so kubectl) reads as a
+    /// boolean although it is not `true`/`false`, e.g. `y`, `no`, `On`; for messages that say
+    /// why a value became a boolean.
+    pub yaml11_booleans: BTreeMap<String, String>,
 }
 
 impl YamlDocument {
@@ -61,12 +65,17 @@ pub fn parse_documents(source: &str) -> Result<Vec<YamlDocument>, YamlError> {
         .filter(|node| !matches!(node.value, Node::Null))
         .map(|node| {
             let start_line = line_of(&node);
-            let mut lines = BTreeMap::new();
-            let value = to_json(node, String::new(), &mut lines);
+            let mut index = Index {
+                source,
+                lines: BTreeMap::new(),
+                yaml11_booleans: BTreeMap::new(),
+            };
+            let value = to_json(node, String::new(), &mut index);
             YamlDocument {
                 value,
-                lines,
+                lines: index.lines,
                 start_line,
+                yaml11_booleans: index.yaml11_booleans,
             }
         })
         .collect())
@@ -76,10 +85,46 @@ fn line_of(node: &Spanned<Node>) -> u32 {
     u32::try_from(node.referenced.line()).unwrap_or(u32::MAX)
 }
 
-fn to_json(node: Spanned<Node>, path: String, lines: &mut BTreeMap<String, u32>) -> Value {
+/// What is collected while converting one document.
+struct Index<'a> {
+    source: &'a str,
+    lines: BTreeMap<String, u32>,
+    yaml11_booleans: BTreeMap<String, String>,
+}
+
+/// The plain scalars go-yaml v2 (kubectl's YAML reader, via sigs.k8s.io/yaml) reads as
+/// booleans. serde-saphyr also accepts other letter cases (`yEs`), which kubectl keeps as
+/// strings.
+const KUBECTL_BOOLEANS: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no", "No",
+    "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+];
+
+/// The source text of a scalar node, when its span is known.
+fn scalar_text<'a>(node: &Spanned<Node>, source: &'a str) -> Option<&'a str> {
+    let span = node.referenced.span();
+    let start = usize::try_from(span.byte_offset()?).ok()?;
+    let len = usize::try_from(span.byte_len()?).ok()?;
+    source.get(start..start.checked_add(len)?).map(str::trim)
+}
+
+fn to_json(node: Spanned<Node>, path: String, index: &mut Index<'_>) -> Value {
     let line = line_of(&node);
     if line > 0 {
-        lines.insert(path.clone(), line);
+        index.lines.insert(path.clone(), line);
+    }
+    if let Node::Bool(b) = node.value {
+        // Keep kubectl's reading: go-yaml's YAML 1.1 spellings are booleans, others strings.
+        return match scalar_text(&node, index.source) {
+            Some(text) if !KUBECTL_BOOLEANS.contains(&text) => Value::String(text.to_string()),
+            Some(text) => {
+                if !matches!(text, "true" | "True" | "TRUE" | "false" | "False" | "FALSE") {
+                    index.yaml11_booleans.insert(path, text.to_string());
+                }
+                Value::Bool(b)
+            }
+            None => Value::Bool(b),
+        };
     }
     match node.value {
         Node::Null => Value::Null,
@@ -93,7 +138,7 @@ fn to_json(node: Spanned<Node>, path: String, lines: &mut BTreeMap<String, u32>)
             items
                 .into_iter()
                 .enumerate()
-                .map(|(i, item)| to_json(item, format!("{path}[{i}]"), lines))
+                .map(|(i, item)| to_json(item, format!("{path}[{i}]"), index))
                 .collect(),
         ),
         Node::Map(entries) => {
@@ -104,7 +149,7 @@ fn to_json(node: Spanned<Node>, path: String, lines: &mut BTreeMap<String, u32>)
                 } else {
                     format!("{path}.{key}")
                 };
-                map.insert(key, to_json(item, child, lines));
+                map.insert(key, to_json(item, child, index));
             }
             Value::Object(map)
         }
@@ -235,6 +280,26 @@ mod tests {
         assert_eq!(v["e"], Value::from(1.5));
         // YAML 1.1 booleans, as kubectl's YAML reader treats them.
         assert_eq!(v["f"], Value::from(true));
+    }
+
+    #[test]
+    fn booleans_follow_kubectl_and_remember_their_spelling() {
+        let docs = parse_documents("a: {name: y}\nb: yEs\nc: \"y\"\nd: Off\ne: true\n").unwrap();
+        let doc = &docs[0];
+        assert_eq!(doc.value["a"]["name"], Value::from(true));
+        assert_eq!(
+            doc.yaml11_booleans.get("a.name").map(String::as_str),
+            Some("y")
+        );
+        // go-yaml v2 has no mixed-case spellings: kubectl keeps `yEs` a string.
+        assert_eq!(doc.value["b"], Value::from("yEs"));
+        assert_eq!(doc.value["c"], Value::from("y"));
+        assert_eq!(doc.value["d"], Value::from(false));
+        assert_eq!(
+            doc.yaml11_booleans.get("d").map(String::as_str),
+            Some("Off")
+        );
+        assert!(!doc.yaml11_booleans.contains_key("e"));
     }
 
     #[test]

@@ -136,12 +136,15 @@ pub fn check_conflicts(document: &Document, inputs: &Inputs<'_>) -> Vec<Problem>
         "metadata.name"
     };
 
-    // KEDA rejects the newcomer; here the later one in the inputs is reported.
+    // KEDA rejects the newcomer; here the later one in the inputs is reported, once per rule
+    // (naming the first earlier ScaledObject it clashes with).
+    let mut reported = (false, false);
     for earlier in &scalers[..me_at] {
         if !same_namespace(earlier.namespace, me.namespace) {
             continue;
         }
-        if earlier.target == me.target {
+        if earlier.target == me.target && !reported.0 {
+            reported.0 = true;
             problems.push(Problem::error(
                 "target-already-scaled",
                 target_field,
@@ -152,7 +155,8 @@ pub fn check_conflicts(document: &Document, inputs: &Inputs<'_>) -> Vec<Problem>
                     earlier.label
                 ),
             ));
-        } else if earlier.hpa_name == me.hpa_name {
+        } else if earlier.hpa_name == me.hpa_name && !reported.1 {
+            reported.1 = true;
             problems.push(Problem::error(
                 "hpa-name-conflict",
                 "spec.advanced.horizontalPodAutoscalerConfig.name",

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 use crate::load::Document;
@@ -39,8 +41,15 @@ pub fn quote_string_maps(document: &mut Document) -> Value {
         }
         _ => {}
     }
+    let spellings = document.yaml.yaml11_booleans.clone();
     for path in paths {
-        quote_at(&mut value, &path, String::new(), &mut document.problems);
+        quote_at(
+            &mut value,
+            &path,
+            String::new(),
+            &spellings,
+            &mut document.problems,
+        );
     }
     value
 }
@@ -51,7 +60,13 @@ enum PathStep {
     Each,
 }
 
-fn quote_at(value: &mut Value, path: &[PathStep], at: String, problems: &mut Vec<Problem>) {
+fn quote_at(
+    value: &mut Value,
+    path: &[PathStep],
+    at: String,
+    spellings: &BTreeMap<String, String>,
+    problems: &mut Vec<Problem>,
+) {
     let join = |at: &str, key: &str| {
         if at.is_empty() {
             key.to_string()
@@ -62,13 +77,13 @@ fn quote_at(value: &mut Value, path: &[PathStep], at: String, problems: &mut Vec
     match path.split_first() {
         Some((PathStep::Key(key), rest)) => {
             if let Some(child) = value.get_mut(*key) {
-                quote_at(child, rest, join(&at, key), problems);
+                quote_at(child, rest, join(&at, key), spellings, problems);
             }
         }
         Some((PathStep::Each, rest)) => {
             if let Some(items) = value.as_array_mut() {
                 for (i, item) in items.iter_mut().enumerate() {
-                    quote_at(item, rest, format!("{at}[{i}]"), problems);
+                    quote_at(item, rest, format!("{at}[{i}]"), spellings, problems);
                 }
             }
         }
@@ -80,7 +95,11 @@ fn quote_at(value: &mut Value, path: &[PathStep], at: String, problems: &mut Vec
                 let text = match &*item {
                     Value::String(_) => continue,
                     Value::Number(n) => n.to_string(),
-                    Value::Bool(b) => b.to_string(),
+                    // `yes`/`on`/`y` are booleans to kubectl; quote what was written.
+                    Value::Bool(b) => spellings
+                        .get(&join(&at, key))
+                        .cloned()
+                        .unwrap_or_else(|| b.to_string()),
                     Value::Null => String::new(),
                     Value::Array(_) | Value::Object(_) => continue,
                 };
@@ -118,7 +137,16 @@ pub fn deserialize<T: DeserializeOwned>(document: &mut Document, value: Value) -
                 field.clear();
             }
             let message = err.inner().to_string();
-            let (field, message) = explain(field, &message);
+            let (field, mut message) = explain(field, &message);
+            if let Some(text) = document.yaml.yaml11_booleans.get(&field) {
+                if message.contains("invalid type: boolean") {
+                    let key = field.rsplit('.').next().unwrap_or(&field);
+                    message = format!(
+                        "YAML 1.1, which kubectl uses, reads `{text}` as a boolean, but this \
+                         field is a string; quote it: `{key}: \"{text}\"`"
+                    );
+                }
+            }
             document
                 .problems
                 .push(Problem::error("invalid-field", field, message));
@@ -188,8 +216,8 @@ pub fn report_unknown_fields<T: Serialize>(
             "unknown-field",
             field,
             format!(
-                "{} has no field `{key}`{hint}. The API server rejects unknown fields (kubectl \
-                 --validate=strict, the default) or silently drops them",
+                "{} has no field `{key}`: the API server rejects unknown fields (kubectl \
+                 --validate=strict, the default) or silently drops them{hint}",
                 document.kind
             ),
         ));
