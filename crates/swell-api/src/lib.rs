@@ -7,6 +7,7 @@
 
 pub mod autoscaling;
 pub mod check;
+pub mod crd;
 pub mod k8s;
 pub mod keda;
 pub mod kserve;

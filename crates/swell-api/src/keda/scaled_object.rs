@@ -23,7 +23,6 @@ use crate::keda::status::ScaledObjectStatus;
     namespaced,
     status = "ScaledObjectStatus",
     shortname = "so",
-    shortname = "scaledobj",
     derive = "PartialEq",
     doc = "ScaledObject: how to scale one workload from metric triggers (KEDA-compatible).",
     printcolumn = r#"{"name":"ScaleTargetKind","type":"string","jsonPath":".status.scaleTargetKind"}"#,
