@@ -7,10 +7,12 @@
 //! - [`routes`], [`openai`], [`response`], [`stream`]: vLLM's HTTP surface, bodies and SSE.
 //! - [`exposition`] and [`pyfloat`]: `/metrics` exactly as vLLM prints it.
 //! - [`config`]: what the emulator is told.
+//! - [`load`]: the open-loop load generator behind `swell load`.
 
 pub mod config;
 pub mod engine;
 pub mod exposition;
+pub mod load;
 pub mod openai;
 pub mod pyfloat;
 pub mod response;

@@ -143,6 +143,23 @@ pub(crate) fn classify(
             },
         };
     }
+    // The TLS error can arrive boxed behind connector layers that hide its type; its text is
+    // stable ("invalid peer certificate: UnknownIssuer").
+    let detail = chain(err);
+    if detail.contains("UnknownIssuer") {
+        return PrometheusError::UnknownCa {
+            server,
+            auth_ref: auth_ref.clone(),
+            detail,
+        };
+    }
+    if detail.contains("invalid peer certificate") || detail.contains("certificate required") {
+        return PrometheusError::Tls {
+            server,
+            auth_ref: auth_ref.clone(),
+            detail,
+        };
+    }
     if find_io_kind(err) == Some(std::io::ErrorKind::ConnectionRefused) {
         return PrometheusError::ConnectionRefused { server };
     }
@@ -159,7 +176,9 @@ fn find_cause<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> O
         if let Some(found) = e.downcast_ref::<T>() {
             return Some(found);
         }
-        let inner = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref());
+        let inner = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref());
         if let Some(found) = inner.and_then(|inner| inner.downcast_ref::<T>()) {
             return Some(found);
         }
