@@ -270,7 +270,8 @@ fn scaling_modifiers_fallback_routes_around_a_failing_trigger() {
         replicas: 7,
         behavior: FallbackBehavior::ScalingModifiers,
     });
-    let decisions = replay(s, 2, &[(0, &[None, Some(10.0)]), (30, &[None, None])]);
+    // Start at 3 so the legacy scale-up cap, max(2 x 3, 4) = 6, does not bind.
+    let decisions = replay(s, 3, &[(0, &[None, Some(10.0)]), (30, &[None, None])]);
     // a is nil, so b (10) drives: 10 / 2 = 5. Then both nil: fallback.replicas = 7.
     assert_eq!(counts(&decisions), vec![5, 7]);
 }
