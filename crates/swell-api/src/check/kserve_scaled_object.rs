@@ -167,10 +167,10 @@ fn trigger(metric: &MetricsSpec, namespace: Option<&str>, isvc: &InferenceServic
                 "threshold".to_string(),
                 text(&source.target.value).unwrap_or_else(|| "0".to_string()),
             );
-            if backend == "prometheus" {
-                if let Some(ns) = non_empty(&source.metric.namespace) {
-                    metadata.insert("namespace".to_string(), ns);
-                }
+            if backend == "prometheus"
+                && let Some(ns) = non_empty(&source.metric.namespace)
+            {
+                metadata.insert("namespace".to_string(), ns);
             }
             let auth = source.authentication_ref.as_ref();
             if let Some(modes) = auth.and_then(|a| non_empty(&a.auth_modes)) {

@@ -29,9 +29,9 @@ fn shape_of(expr: &Expr) -> QueryShape {
         Expr::Aggregate(aggregate) => {
             let op = aggregate.op.to_string();
             match (&aggregate.modifier, op.as_str()) {
-                (_, "count_values") => QueryShape::Multiple(format!(
-                    "`count_values` returns one series per distinct value"
-                )),
+                (_, "count_values") => QueryShape::Multiple(
+                    "`count_values` returns one series per distinct value".to_string(),
+                ),
                 (Some(LabelModifier::Exclude(_)), _) => QueryShape::Multiple(format!(
                     "`{op} without (...)` keeps one series per remaining label set"
                 )),

@@ -179,10 +179,10 @@ pub fn check_conflicts(document: &Document, inputs: &Inputs<'_>) -> Vec<Problem>
         {
             continue;
         }
-        if let Some(so) = so {
-            if owned_by(&hpa, &document.name) || adopts(so, &hpa_document.name) {
-                continue;
-            }
+        if let Some(so) = so
+            && (owned_by(&hpa, &document.name) || adopts(so, &hpa_document.name))
+        {
+            continue;
         }
         let ownership_off = hpa
             .metadata

@@ -138,14 +138,14 @@ pub fn deserialize<T: DeserializeOwned>(document: &mut Document, value: Value) -
             }
             let message = err.inner().to_string();
             let (field, mut message) = explain(field, &message);
-            if let Some(text) = document.yaml.yaml11_booleans.get(&field) {
-                if message.contains("invalid type: boolean") {
-                    let key = field.rsplit('.').next().unwrap_or(&field);
-                    message = format!(
-                        "YAML 1.1, which kubectl uses, reads `{text}` as a boolean, but this \
-                         field is a string; quote it: `{key}: \"{text}\"`"
-                    );
-                }
+            if let Some(text) = document.yaml.yaml11_booleans.get(&field)
+                && message.contains("invalid type: boolean")
+            {
+                let key = field.rsplit('.').next().unwrap_or(&field);
+                message = format!(
+                    "YAML 1.1, which kubectl uses, reads `{text}` as a boolean, but this \
+                     field is a string; quote it: `{key}: \"{text}\"`"
+                );
             }
             document
                 .problems

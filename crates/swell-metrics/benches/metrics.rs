@@ -1,3 +1,0 @@
-//! Benchmarks of swell-metrics (being written).
-
-fn main() {}
