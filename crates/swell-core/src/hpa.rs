@@ -245,9 +245,7 @@ impl Hpa {
 impl fmt::Display for HpaReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HpaReason::ScalingDisabled => {
-                f.write_str("inactive at 0 replicas (ScalingDisabled)")
-            }
+            HpaReason::ScalingDisabled => f.write_str("inactive at 0 replicas (ScalingDisabled)"),
             HpaReason::AboveMax => f.write_str("current replicas above maxReplicas"),
             HpaReason::BelowMin => f.write_str("current replicas below minReplicas"),
             HpaReason::MetricsUnavailable { invalid } => {
