@@ -43,7 +43,7 @@
 //! # Known differences from expr-lang
 //! - Strings, maps, member access, slices, ranges (`1..3`), `let`, `;` sequences and the
 //!   string, date and map functions are not supported: they are reported as unsupported.
-//! - Nesting is limited to 200 levels (expr-lang has no limit) and one evaluation to a
+//! - Nesting is limited to 64 levels (expr-lang has no limit) and one evaluation to a
 //!   million steps.
 //! - `**` with an exponent that has a fractional part other than ±0.5 may differ from Go in
 //!   the last bit (Go uses its own assembly `exp`/`log`); integer powers are identical.

@@ -3,7 +3,7 @@
 //!
 //! Expected values were checked against expr-lang v1.17.8 with `fuzz/expr-oracle`.
 
-use super::{Formula, FormulaError};
+use super::{Formula, FormulaError, MAX_DEPTH};
 
 const NAMES: [&str; 3] = ["a", "b", "c"];
 
@@ -182,6 +182,36 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         compile_error(&source),
         FormulaError::TooDeep { .. }
     ));
+}
+
+/// Formulas at the depth limit compile and evaluate on a thread with a 2 MiB stack (tokio's
+/// worker size, Rust's default for spawned threads), whatever construct does the nesting.
+#[test]
+fn formulas_at_the_depth_limit_run_on_a_small_stack() {
+    let depth = (MAX_DEPTH - 2) as usize;
+    let sources = [
+        format!("{}a{}", "(".repeat(depth), ")".repeat(depth)),
+        format!("{}a{}", "max(".repeat(depth), ")".repeat(depth)),
+        format!("{}a{}", "max([".repeat(depth / 2), "])".repeat(depth / 2)),
+        format!("{}a", "-".repeat(depth)),
+        format!("{}a", "a > 0 ? a : ".repeat(depth / 2)),
+    ];
+    for source in sources {
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let formula = Formula::compile(&source, &NAMES);
+                // An array is not a number: evaluating may fail, but must return.
+                if let Ok(formula) = &formula {
+                    let _ = formula.evaluate(&[Some(2.0), None, None]);
+                }
+                formula.map(|_| ())
+            })
+            .expect("a thread")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(outcome, Ok(()), "a formula nested {depth} deep compiles");
+    }
 }
 
 #[test]
