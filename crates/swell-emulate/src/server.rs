@@ -3,13 +3,15 @@
 //!
 //! vLLM binds its socket early but only listens once the engine is up, so a connection during the
 //! load is refused at the TCP level rather than answered with a 503. [`Emulator::bind`] does the
-//! same: the port is taken (a second server fails fast) but not listening until
-//! [`Emulator::run`] has waited out the start-up delay.
+//! same: the port is bound, with `SO_REUSEADDR` as vLLM sets it, but not listening until
+//! [`Emulator::run`] has waited out the start-up delay. As with vLLM, that does not keep a
+//! second server from binding the same port during the delay; whichever listens second fails.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use thiserror::Error;
 use tokio::net::TcpSocket;
 use tokio_util::sync::CancellationToken;
@@ -19,34 +21,41 @@ use crate::config::EmulatorConfig;
 use crate::engine::Engine;
 use crate::routes::{AppState, router};
 
-/// Why the emulator could not start or serve.
+/// Why the emulator could not start or serve. Each message includes its cause, so none is
+/// also reported as a `source` (a chain printer would show it twice).
 #[derive(Debug, Error)]
 pub enum EmulateError {
     /// The address could not be bound.
-    #[error("cannot bind {addr}: {source} (is another server on that port? pick another `--port`)")]
+    #[error("cannot bind {addr}: {error} (is another server on that port? pick another `--port`)")]
     Bind {
         /// The address.
         addr: SocketAddr,
         /// The OS error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Listening failed after the model loaded.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {error}")]
     Listen {
         /// The address.
         addr: SocketAddr,
         /// The OS error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The replica configuration is invalid.
     #[error("invalid replica configuration: {0}")]
-    Config(#[from] swell_sim::ConfigError),
+    Config(swell_sim::ConfigError),
     /// `--time-scale` is not a positive number.
     #[error("`time_scale` must be a positive number, got {0}")]
     TimeScale(f64),
     /// Serving failed.
     #[error("serving failed: {0}")]
     Serve(std::io::Error),
+}
+
+impl From<swell_sim::ConfigError> for EmulateError {
+    fn from(error: swell_sim::ConfigError) -> Self {
+        EmulateError::Config(error)
+    }
 }
 
 /// An emulator whose address is reserved but not yet listening.
@@ -64,9 +73,9 @@ impl Emulator {
             return Err(EmulateError::TimeScale(config.time_scale));
         }
         let requested = SocketAddr::new(config.host, config.port);
-        let bind_error = |source| EmulateError::Bind {
+        let bind_error = |error| EmulateError::Bind {
             addr: requested,
-            source,
+            error,
         };
         let socket = if requested.is_ipv4() {
             TcpSocket::new_v4()
@@ -121,7 +130,7 @@ impl Emulator {
 
         let listener = socket
             .listen(1024)
-            .map_err(|source| EmulateError::Listen { addr, source })?;
+            .map_err(|error| EmulateError::Listen { addr, error })?;
         let engine = Engine::start(config.replica.clone(), config.seed, config.time_scale)?;
         if let Some(after) = config.fail_after {
             let engine = Arc::downgrade(&engine);
@@ -146,6 +155,13 @@ impl Emulator {
         let timeout = config.shutdown_timeout;
         let app = router(Arc::new(AppState::new(engine, config)));
         let graceful = shutdown.clone();
+        // Uvicorn, which serves vLLM, disables Nagle's algorithm; without that a reused
+        // connection holds small SSE events back for tens of milliseconds.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                warn!(%error, "Cannot set TCP_NODELAY on a connection.");
+            }
+        });
         let server = axum::serve(listener, app)
             .with_graceful_shutdown(async move { graceful.cancelled().await });
         let drain_deadline = async {
