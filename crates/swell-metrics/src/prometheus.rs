@@ -156,9 +156,9 @@ impl PrometheusSource {
             &self.trigger.query,
             self.trigger.ignore_null_values,
         )
-        .map_err(|source| PrometheusError::Response {
+        .map_err(|error| PrometheusError::Response {
             server: server.clone(),
-            source,
+            error,
         })
     }
 }

@@ -347,7 +347,7 @@ async fn faults_give_the_error_keda_would_give_or_a_clearer_one() {
         matches!(
             &err,
             PrometheusError::Response {
-                source: ResponseError::Multiple { count: 2, .. },
+                error: ResponseError::Multiple { count: 2, .. },
                 ..
             }
         ),
@@ -375,7 +375,7 @@ async fn faults_give_the_error_keda_would_give_or_a_clearer_one() {
         matches!(
             &err,
             PrometheusError::Response {
-                source: ResponseError::Empty { .. },
+                error: ResponseError::Empty { .. },
                 ..
             }
         ),
@@ -396,7 +396,7 @@ async fn faults_give_the_error_keda_would_give_or_a_clearer_one() {
         matches!(
             &err,
             PrometheusError::Response {
-                source: ResponseError::Decode(_),
+                error: ResponseError::Decode(_),
                 ..
             }
         ),

@@ -96,12 +96,12 @@ pub enum PrometheusError {
         detail: String,
     },
     /// Prometheus answered, but not with one usable value.
-    #[error("{server}: {source}")]
+    #[error("{server}: {error}")]
     Response {
         /// `serverAddress`.
         server: String,
-        /// KEDA's interpretation of the answer.
-        source: ResponseError,
+        /// KEDA's interpretation of the answer (in the message, so not also a `source`).
+        error: ResponseError,
     },
 }
 
