@@ -188,19 +188,9 @@ fn axum_status(code: u16) -> swell_emulate::config::StatusCode {
     swell_emulate::config::StatusCode::from_u16(code).expect("503 and 429 are valid statuses")
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
-}
-
 /// Runs `swell emulate`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    init_logging();
+    super::init_logging("info");
     let config = args.into_config()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,6 +1,7 @@
 //! `swell load`: open-loop OpenAI load against one or more base URLs. Parses the flags, reads a
 //! trace file when asked, runs [`swell_emulate::load::run`], writes per-request JSON Lines to
-//! `--out` and prints the summary.
+//! `--out` and prints the summary. Exit 0 when some request succeeded, 1 when none did, 2 for
+//! bad flags or an unreadable trace.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -150,6 +151,7 @@ impl Args {
 
 /// Runs `swell load`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    super::init_logging("info");
     let pattern = args.pattern()?;
     let config = LoadConfig {
         targets: args.urls.clone(),
@@ -203,6 +205,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Text => print!("{}", summary.to_text()),
         Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
+    }
+    // A run where nothing got through measured nothing: say so to scripts.
+    if summary.requests > 0 && summary.ok == 0 {
+        eprintln!(
+            "error: none of the {} requests succeeded (see errors by status above)",
+            summary.requests
+        );
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

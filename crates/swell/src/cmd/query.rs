@@ -66,7 +66,8 @@ pub struct Args {
 
 /// Runs `swell query`.
 pub fn run(args: Args) -> Result<ExitCode> {
-    init_logging();
+    // Warnings from the sources (e.g. `unsafeSsl`) reach standard error.
+    super::init_logging("warn");
 
     // The --auth files come first: an explicit file beats a placeholder next to the object.
     let mut files = Vec::with_capacity(args.auth.len() + 1);
@@ -234,16 +235,4 @@ fn syntax_error(file: &LoadedFile) -> Option<String> {
 fn invalid(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(1)
-}
-
-/// Warnings and errors from the sources (e.g. `unsafeSsl`) go to standard error;
-/// `RUST_LOG` raises the level.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
 }
