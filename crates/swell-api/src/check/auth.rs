@@ -342,43 +342,15 @@ fn check_secret_ref(
             )),
             Some(Ok(_)) => {}
         },
-        None => {
-            let elsewhere = inputs.documents.iter().find(|d| {
-                d.kind == "Secret" && d.name == entry.name && d.namespace.as_deref() != namespace
-            });
-            if let (Some(other), false) = (elsewhere, cluster) {
-                problems.push(Problem::warning(
-                    "missing-secret",
-                    format!("{field}.name"),
-                    format!(
-                        "Secret `{}` is in namespace `{}`, but a TriggerAuthentication reads \
-                         Secrets from its own namespace (`{}`); copy the Secret there",
-                        entry.name,
-                        other.namespace.as_deref().unwrap_or("default"),
-                        namespace.unwrap_or("default")
-                    ),
-                ));
-                return;
-            }
-            let present = names_of(inputs, "Secret", namespace);
-            if !present.is_empty() {
-                let where_ = if cluster {
-                    " (a ClusterTriggerAuthentication reads Secrets from KEDA's own namespace)"
-                } else {
-                    ""
-                };
-                problems.push(Problem::warning(
-                    "missing-secret",
-                    format!("{field}.name"),
-                    format!(
-                        "Secret `{}` is not among the inputs, which hold Secret {}{where_}; make \
-                         the names match or create the Secret",
-                        entry.name,
-                        quoted_list(&present)
-                    ),
-                ));
-            }
-        }
+        None => problems.extend(missing_object(
+            "Secret",
+            "missing-secret",
+            &entry.name,
+            &format!("{field}.name"),
+            namespace,
+            cluster,
+            inputs,
+        )),
     }
 }
 
@@ -386,44 +358,93 @@ fn check_config_map_ref(
     entry: &TargetRef,
     field: &str,
     namespace: Option<&str>,
-    _cluster: bool,
+    cluster: bool,
     inputs: &Inputs<'_>,
     problems: &mut Vec<Problem>,
 ) {
     match find_config_map(&entry.name, namespace, inputs) {
+        // KEDA reads `data` only: a key under `binaryData` is as absent as a missing one.
         Some(config_map) => {
-            let has_key = config_map
+            let keys: Vec<&str> = config_map
                 .data
-                .as_ref()
-                .is_some_and(|d| d.contains_key(&entry.key));
-            if !has_key {
+                .iter()
+                .flat_map(|d| d.keys().map(String::as_str))
+                .collect();
+            if !keys.contains(&entry.key.as_str()) {
                 problems.push(Problem::error(
                     "missing-config-map-key",
                     format!("{field}.key"),
                     format!(
-                        "ConfigMap `{}` has no key `{}` under `data`; KEDA would read an empty \
-                         `{}` parameter",
-                        entry.name, entry.key, entry.parameter
-                    ),
-                ));
-            }
-        }
-        None => {
-            let present = names_of(inputs, "ConfigMap", namespace);
-            if !present.is_empty() {
-                problems.push(Problem::warning(
-                    "missing-config-map",
-                    format!("{field}.name"),
-                    format!(
-                        "ConfigMap `{}` is not among the inputs, which hold ConfigMap {}; make \
-                         the names match or create it",
+                        "ConfigMap `{}` has no key `{}` under `data` (it has {}); KEDA would \
+                         read an empty `{}` parameter",
                         entry.name,
-                        quoted_list(&present)
+                        entry.key,
+                        quoted_list(&keys),
+                        entry.parameter
                     ),
                 ));
             }
         }
+        None => problems.extend(missing_object(
+            "ConfigMap",
+            "missing-config-map",
+            &entry.name,
+            &format!("{field}.name"),
+            namespace,
+            cluster,
+            inputs,
+        )),
     }
+}
+
+/// The warning for a Secret or ConfigMap named `name` that the inputs do not hold in
+/// `namespace`: one of that name is in another namespace (a TriggerAuthentication reads only
+/// its own), or the inputs hold others of that kind. Nothing when they hold none at all, as
+/// the object may well exist in the cluster.
+fn missing_object(
+    kind: &str,
+    code: &'static str,
+    name: &str,
+    field: &str,
+    namespace: Option<&str>,
+    cluster: bool,
+    inputs: &Inputs<'_>,
+) -> Option<Problem> {
+    let elsewhere = inputs
+        .documents
+        .iter()
+        .find(|d| d.kind == kind && d.name == name && d.namespace.as_deref() != namespace);
+    if let (Some(other), false) = (elsewhere, cluster) {
+        return Some(Problem::warning(
+            code,
+            field,
+            format!(
+                "{kind} `{name}` is in namespace `{}`, but a TriggerAuthentication reads \
+                 {kind}s from its own namespace (`{}`); copy the {kind} there",
+                other.namespace.as_deref().unwrap_or("default"),
+                namespace.unwrap_or("default")
+            ),
+        ));
+    }
+
+    let present = names_of(inputs, kind, namespace);
+    if present.is_empty() {
+        return None;
+    }
+    let where_ = if cluster {
+        format!(" (a ClusterTriggerAuthentication reads {kind}s from KEDA's own namespace)")
+    } else {
+        String::new()
+    };
+    Some(Problem::warning(
+        code,
+        field,
+        format!(
+            "{kind} `{name}` is not among the inputs, which hold {kind} {}{where_}; make the \
+             names match or create the {kind}",
+            quoted_list(&present)
+        ),
+    ))
 }
 
 fn find_secret<'a>(name: &str, namespace: Option<&str>, inputs: &Inputs<'a>) -> Option<&'a Secret> {
@@ -498,9 +519,17 @@ mod tests {
         )
     }
 
+    fn config_map(name: &str, namespace: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: \
+             {namespace}\ndata:\n  service-ca.crt: pem\n"
+        )
+    }
+
     #[test]
     fn trigger_authentication_rules() {
         let secret_ref = "  secretTargetRef:\n  - {parameter: username, name: prom-secret, key: ";
+        let config_map_ref = "  configMapTargetRef:\n  - {parameter: ca, name: prom-ca, key: ";
         let cases: Vec<(String, Severity, &str, &str)> = vec![
             (
                 format!("{TA}  secretTargetRef: []\n"),
@@ -555,6 +584,45 @@ mod tests {
                 "missing-secret",
                 "spec.secretTargetRef[0].name",
             ),
+            (
+                format!(
+                    "{TA}{secret_ref}username}}\n---\n{}",
+                    secret("prom-secret").replace(
+                        "stringData:\n  username: u",
+                        "data:\n  username: keda-reader"
+                    )
+                ),
+                Severity::Error,
+                "invalid-secret-value",
+                "spec.secretTargetRef[0].key",
+            ),
+            (
+                format!(
+                    "{TA}{config_map_ref}ca.crt}}\n---\n{}",
+                    config_map("prom-ca", "llm")
+                ),
+                Severity::Error,
+                "missing-config-map-key",
+                "spec.configMapTargetRef[0].key",
+            ),
+            (
+                format!(
+                    "{TA}{config_map_ref}service-ca.crt}}\n---\n{}",
+                    config_map("prom-ca-bundle", "llm")
+                ),
+                Severity::Warning,
+                "missing-config-map",
+                "spec.configMapTargetRef[0].name",
+            ),
+            (
+                format!(
+                    "{TA}{config_map_ref}service-ca.crt}}\n---\n{}",
+                    config_map("prom-ca", "monitoring")
+                ),
+                Severity::Warning,
+                "missing-config-map",
+                "spec.configMapTargetRef[0].name",
+            ),
         ];
         for (text, severity, code, field) in cases {
             let found = codes(&text);
@@ -579,6 +647,19 @@ mod tests {
             "{TA}  secretTargetRef:\n  - {{parameter: username, name: prom-secret, key: username}}\n"
         );
         assert_eq!(codes(&alone), vec![]);
+    }
+
+    #[test]
+    fn a_missing_config_map_key_lists_the_keys_it_has() {
+        let text = format!(
+            "{TA}  configMapTargetRef:\n  - {{parameter: ca, name: prom-ca, key: ca.crt}}\n---\n{}",
+            config_map("prom-ca", "llm")
+        );
+        let findings = check_texts(&[("t.yaml", &text)]);
+        assert!(
+            findings[0].message.contains("(it has `service-ca.crt`)"),
+            "{findings:?}"
+        );
     }
 
     #[test]

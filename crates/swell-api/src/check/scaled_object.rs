@@ -113,11 +113,49 @@ fn query_problem(prometheus: &PrometheusTrigger, at: &str) -> Option<Problem> {
             "query-syntax",
             field,
             format!(
-                "the query does not parse as PromQL ({}); Prometheus would likely reject it",
-                message.lines().next().unwrap_or("")
+                "the query does not parse as PromQL ({}); Prometheus would likely reject it{}",
+                message.lines().next().unwrap_or(""),
+                grafana_hint(&prometheus.query).unwrap_or_default()
             ),
         )),
     }
+}
+
+/// A hint for queries copied from a Grafana panel: `$__rate_interval`, `$namespace` and
+/// `${model}` are dashboard variables that only Grafana expands.
+fn grafana_hint(query: &str) -> Option<String> {
+    let variable = grafana_variable(query)?;
+    // Grafana's built-ins (`$__interval`, `$__rate_interval`, `$__range`) are all durations.
+    let value = if variable.starts_with("$__") || variable.starts_with("${__") {
+        "a duration such as `2m`"
+    } else {
+        "its value"
+    };
+    Some(format!(
+        ". `{variable}` is a Grafana dashboard variable, which Prometheus does not expand; \
+         write {value} instead"
+    ))
+}
+
+/// The first `$name` or `${name}` in the query. `$1` is not one: it is a `label_replace`
+/// capture group.
+fn grafana_variable(query: &str) -> Option<&str> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    query.match_indices('$').find_map(|(start, _)| {
+        let rest = &query[start + 1..];
+        let (name, length) = match rest.strip_prefix('{') {
+            Some(braced) => {
+                let name = &braced[..braced.find('}')?];
+                (name, name.len() + 2)
+            }
+            None => {
+                let name = &rest[..rest.find(|c| !is_name(c)).unwrap_or(rest.len())];
+                (name, name.len())
+            }
+        };
+        let starts_well = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+        (starts_well && name.chars().all(is_name)).then(|| &query[start..=start + length])
+    })
 }
 
 /// KEDA's admission warnings: `pollingInterval` and `cooldownPeriod` only matter for scaling to
@@ -273,6 +311,39 @@ mod tests {
                 codes(&text)
             );
         }
+    }
+
+    #[test]
+    fn grafana_variables_in_a_broken_query_are_named() {
+        let cases = [
+            ("sum(rate(x[$__rate_interval]))", Some("$__rate_interval")),
+            ("sum(rate(x[${__interval}]))", Some("${__interval}")),
+            ("sum(x{namespace=\"$namespace\"}) by", Some("$namespace")),
+            ("sum(x{pod=~\"vllm-.*$\"}) by", None),
+            ("sum(x $)", None),
+            ("sum(x ${})", None),
+            ("label_replace(x, \"d\", \"$1\", \"s\", \"(.*)\") by", None),
+        ];
+        for (query, want) in cases {
+            assert_eq!(super::grafana_variable(query), want, "{query}");
+        }
+    }
+
+    #[test]
+    fn a_query_copied_from_grafana_says_what_to_write_instead() {
+        let text = so("", "").replace(
+            "sum(vllm:num_requests_waiting)",
+            "sum(rate(vllm:prompt_tokens_total[$__rate_interval]))",
+        );
+        let findings = crate::check::testing::check_texts(&[("so.yaml", &text)]);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            findings[0]
+                .message
+                .ends_with("write a duration such as `2m` instead"),
+            "{}",
+            findings[0].message
+        );
     }
 
     #[test]
