@@ -178,9 +178,22 @@ fn check_names(so: &ScaledObject, problems: &mut Vec<Problem>) {
     }
     let hpa = hpa_name(so);
     if hpa.len() > MAX_NAME_LENGTH {
+        // Point at the name that was written: the configured HPA name, or else ours.
+        let configured = so
+            .spec
+            .advanced
+            .as_ref()
+            .and_then(|a| a.horizontal_pod_autoscaler_config.as_ref())
+            .and_then(|h| h.name.as_deref())
+            .is_some_and(|n| !n.is_empty());
+        let field = if configured {
+            "spec.advanced.horizontalPodAutoscalerConfig.name"
+        } else {
+            "metadata.name"
+        };
         problems.push(Problem::error(
             "name-too-long",
-            "spec.advanced.horizontalPodAutoscalerConfig.name",
+            field,
             format!(
                 "the HPA name `{hpa}` is {} characters; KEDA allows at most {MAX_NAME_LENGTH}. \
                  Shorten the ScaledObject name or set a shorter \
@@ -193,20 +206,54 @@ fn check_names(so: &ScaledObject, problems: &mut Vec<Problem>) {
 
 /// The CRD's `minimum` constraints.
 fn check_ranges(spec: &ScaledObjectSpec, problems: &mut Vec<Problem>) {
+    // (field, value, minimum, what the field means, KEDA's default)
     let fields = [
-        ("pollingInterval", spec.polling_interval, 1),
-        ("cooldownPeriod", spec.cooldown_period, 0),
-        ("initialCooldownPeriod", spec.initial_cooldown_period, 0),
-        ("idleReplicaCount", spec.idle_replica_count, 0),
-        ("minReplicaCount", spec.min_replica_count, 0),
-        ("maxReplicaCount", spec.max_replica_count, 1),
+        (
+            "pollingInterval",
+            spec.polling_interval,
+            1,
+            "seconds between polls",
+            "30",
+        ),
+        ("cooldownPeriod", spec.cooldown_period, 0, "seconds", "300"),
+        (
+            "initialCooldownPeriod",
+            spec.initial_cooldown_period,
+            0,
+            "seconds",
+            "0",
+        ),
+        (
+            "idleReplicaCount",
+            spec.idle_replica_count,
+            0,
+            "replicas",
+            "unset",
+        ),
+        (
+            "minReplicaCount",
+            spec.min_replica_count,
+            0,
+            "replicas",
+            "0",
+        ),
+        (
+            "maxReplicaCount",
+            spec.max_replica_count,
+            1,
+            "replicas",
+            "100",
+        ),
     ];
-    for (name, value, minimum) in fields {
+    for (name, value, minimum, unit, default) in fields {
         if let Some(value) = value.filter(|v| *v < minimum) {
             problems.push(Problem::error(
                 "value-out-of-range",
                 format!("spec.{name}"),
-                format!("must be at least {minimum}, got {value}"),
+                format!(
+                    "must be at least {minimum} ({unit}), got {value}; remove it for KEDA's \
+                     default ({default}) or write a value of {minimum} or more"
+                ),
             ));
         }
     }
@@ -266,20 +313,23 @@ fn translate_triggers(
         ));
     }
 
-    let mut seen_names: Vec<&str> = Vec::new();
+    let mut seen_names: Vec<(&str, usize)> = Vec::new();
     let mut specs = Vec::new();
     let mut configs = Vec::new();
     for (index, trigger) in spec.triggers.iter().enumerate() {
         let at = format!("spec.triggers[{index}]");
         if let Some(name) = trigger.name.as_deref().filter(|n| !n.is_empty()) {
-            if seen_names.contains(&name) {
+            if let Some((_, first)) = seen_names.iter().find(|(seen, _)| *seen == name) {
                 problems.push(Problem::error(
                     "duplicate-trigger-name",
                     format!("{at}.name"),
-                    format!("trigger name `{name}` is used more than once; names must be unique"),
+                    format!(
+                        "trigger name `{name}` is already used by spec.triggers[{first}]; names \
+                         must be unique (formulas refer to triggers by name): rename one"
+                    ),
                 ));
             }
-            seen_names.push(name);
+            seen_names.push((name, index));
         }
         if trigger.use_cached_metrics == Some(true)
             && matches!(trigger.trigger_type.as_str(), "cpu" | "memory" | "cron")

@@ -52,14 +52,16 @@ pub fn check_spec(so: &ScaledObject, namespace: Option<&str>, inputs: &Inputs<'_
         }
         if let TriggerConfig::Prometheus(prometheus) = config {
             problems.extend(query_problem(prometheus, &at));
+            problems.extend(grafana_variable_in_valid_query(prometheus, &at));
             if so.spec.fallback.is_some() && prometheus.ignore_null_values {
                 problems.push(Problem::warning(
                     "fallback-hidden-by-null-values",
                     format!("{at}.metadata.ignoreNullValues"),
                     "with the default `ignoreNullValues: \"true\"` an empty result (Prometheus \
                      lost the series) reads as 0, so fallback never starts and the target may \
-                     scale down during an outage. Set `ignoreNullValues: \"false\"` and make \
-                     idleness return 0 explicitly, e.g. `sum(...) or vector(0)`",
+                     scale down during an outage. Set `ignoreNullValues: \"false\"` (vLLM \
+                     exports its gauges even at 0, so `sum(...)` over running pods is empty only \
+                     when series are lost; `or vector(0)` would hide that again)",
                 ));
             }
         }
@@ -119,6 +121,21 @@ fn query_problem(prometheus: &PrometheusTrigger, at: &str) -> Option<Problem> {
             ),
         )),
     }
+}
+
+/// A Grafana variable in a query that parses: inside a label matcher (`namespace="$ns"`) it
+/// matches nothing, silently. A query that does not parse gets the hint in `query-syntax`.
+fn grafana_variable_in_valid_query(prometheus: &PrometheusTrigger, at: &str) -> Option<Problem> {
+    shape(&prometheus.query).ok()?;
+    let variable = grafana_variable(&prometheus.query)?;
+    Some(Problem::warning(
+        "placeholder",
+        format!("{at}.metadata.query"),
+        format!(
+            "`{variable}` is a Grafana dashboard variable, which Prometheus does not expand: the \
+             query looks for the literal text and matches nothing. Write its value instead"
+        ),
+    ))
 }
 
 /// A hint for queries copied from a Grafana panel: `$__rate_interval`, `$namespace` and
@@ -344,6 +361,19 @@ mod tests {
             "{}",
             findings[0].message
         );
+    }
+
+    #[test]
+    fn a_grafana_variable_in_a_label_matcher_is_a_placeholder() {
+        let text = so("", "").replace(
+            "sum(vllm:num_requests_waiting)",
+            "sum(vllm:num_requests_waiting{namespace=\"$namespace\"})",
+        );
+        let findings = crate::check::testing::check_texts(&[("so.yaml", &text)]);
+        let codes: Vec<_> = findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, vec!["placeholder"], "{findings:?}");
+        assert!(findings[0].message.contains("`$namespace`"), "{findings:?}");
+        assert_eq!(findings[0].field, "spec.triggers[0].metadata.query");
     }
 
     #[test]

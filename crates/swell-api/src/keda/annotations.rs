@@ -38,15 +38,27 @@ pub fn parse_go_bool(value: &str) -> Option<bool> {
 
 /// A pause annotation KEDA cannot read.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
-#[error(
-    "annotation `{annotation}` must be a whole number of replicas, got `{value}`; write e.g. \
-     `{annotation}: \"0\"`"
-)]
+#[error("annotation `{annotation}` must be a whole number of replicas, got `{value}`; {hint}")]
 pub struct AnnotationError {
     /// The annotation key.
     pub annotation: &'static str,
     /// The value found.
     pub value: String,
+    /// What to write instead.
+    pub hint: String,
+}
+
+/// What to write instead of a `paused-replicas` value that is not a number. A boolean means
+/// "pause where you are", which is `paused`; suggesting `"0"` would take the service down.
+fn paused_replicas_hint(value: &str) -> String {
+    if parse_go_bool(value.trim()).is_some() {
+        format!(
+            "to freeze the current replica count write `{PAUSED}: \"true\"` instead; \
+             `{PAUSED_REPLICAS}` pins the count, e.g. `\"2\"`"
+        )
+    } else {
+        format!("write the count to hold while paused, e.g. `{PAUSED_REPLICAS}: \"2\"`")
+    }
 }
 
 /// Reads the pause and activation annotations the way KEDA does.
@@ -65,6 +77,7 @@ pub fn pause_from_annotations(
         Some(value) => Some(value.trim().parse::<i32>().map_err(|_| AnnotationError {
             annotation: PAUSED_REPLICAS,
             value: value.clone(),
+            hint: paused_replicas_hint(value),
         })?),
     };
     // KEDA quirk: any value of `paused` that is not a Go boolean pauses.
@@ -103,6 +116,20 @@ mod tests {
         for neither in ["yes", "on", "tRUE", " true", ""] {
             assert_eq!(parse_go_bool(neither), None, "{neither}");
         }
+    }
+
+    #[test]
+    fn a_boolean_paused_replicas_points_at_paused_not_at_zero() {
+        let err = pause_from_annotations(&annotations(&[(PAUSED_REPLICAS, "true")])).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("`autoscaling.keda.sh/paused: \"true\"`"),
+            "{message}"
+        );
+        assert!(!message.contains("\"0\""), "{message}");
+
+        let err = pause_from_annotations(&annotations(&[(PAUSED_REPLICAS, "two")])).unwrap_err();
+        assert!(err.to_string().contains("paused-replicas: \"2\""), "{err}");
     }
 
     #[test]

@@ -280,16 +280,26 @@ fn triggers_naming_a_trigger_authentication_are_assumed_to_get_their_credentials
 fn names_longer_than_63_characters_are_rejected() {
     let mut object = so("", None);
     object.metadata.name = Some("x".repeat(60));
-    // keda-hpa-<60 x> is 69 characters.
+    // keda-hpa-<60 x> is 69 characters: the ScaledObject's name is what to shorten.
     assert_eq!(
         error_codes(&object),
+        vec![("name-too-long", "metadata.name".to_string())]
+    );
+    object.metadata.name = Some("x".repeat(64));
+    assert_eq!(error_codes(&object).len(), 2);
+
+    // A configured HPA name that is too long is reported where it is written.
+    let hpa_name = format!(
+        "  advanced:\n    horizontalPodAutoscalerConfig:\n      name: {}",
+        "h".repeat(64)
+    );
+    assert_eq!(
+        error_codes(&so(&hpa_name, None)),
         vec![(
             "name-too-long",
             "spec.advanced.horizontalPodAutoscalerConfig.name".to_string()
         )]
     );
-    object.metadata.name = Some("x".repeat(64));
-    assert_eq!(error_codes(&object).len(), 2);
 }
 
 #[test]
@@ -329,7 +339,10 @@ fn errors_display_every_field_and_fix() {
         "{text}"
     );
     assert!(
-        text.contains("spec.pollingInterval: must be at least 1, got 0 [value-out-of-range]"),
+        text.contains(
+            "spec.pollingInterval: must be at least 1 (seconds between polls), got 0; remove it \
+             for KEDA's default (30) or write a value of 1 or more [value-out-of-range]"
+        ),
         "{text}"
     );
 }

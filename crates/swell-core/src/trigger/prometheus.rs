@@ -254,7 +254,10 @@ pub fn parse(metadata: &Metadata, auth: &AuthParams) -> Result<PrometheusTrigger
         warn(
             &mut warnings,
             "serverAddress",
-            format!("`{server_address}` has no http:// or https:// scheme; requests will fail"),
+            format!(
+                "`{server_address}` has no http:// or https:// scheme; requests will fail. \
+                 Write `http://{server_address}` (or `https://` when Prometheus serves TLS)"
+            ),
         );
     }
     let query = fields
@@ -310,10 +313,16 @@ pub fn parse(metadata: &Metadata, auth: &AuthParams) -> Result<PrometheusTrigger
             );
         }
     }
-    for key in ["metricName", "cortexOrgID"] {
-        if fields.in_metadata(key) {
-            warn(&mut warnings, key, "was removed from KEDA and is ignored (for cortexOrgID use customHeaders: X-Scope-OrgID=<id>)".to_string());
-        }
+    if fields.in_metadata("metricName") {
+        warn(&mut warnings, "metricName", "was removed from KEDA and is ignored (the metric is named `s<index>-prometheus`); delete it".to_string());
+    }
+    if fields.in_metadata("cortexOrgID") {
+        warn(
+            &mut warnings,
+            "cortexOrgID",
+            "was removed from KEDA and is ignored; use `customHeaders: X-Scope-OrgID=<id>`"
+                .to_string(),
+        );
     }
     if trigger.auth.ca.is_some() && trigger.auth.modes.is_empty() {
         // KEDA's quirk (docs say otherwise): `ca` only applies when some authModes is set.
