@@ -10,10 +10,12 @@
 //!
 //! Cases per property come from `SWELL_FUZZ_CASES` (default 256).
 
+#[path = "support/cases.rs"]
+mod cases;
+
 use std::time::Duration;
 
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 
 use swell_core::Time;
 use swell_core::engine::{Engine, Observation};
@@ -21,17 +23,6 @@ use swell_core::spec::{
     Behavior, ControllerSettings, Fallback, FallbackBehavior, MetricType, Pause, PolicyKind,
     ScalingPolicy, ScalingRules, ScalingSpec, SelectPolicy, TriggerSpec,
 };
-
-fn config() -> Config {
-    let cases = std::env::var("SWELL_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256);
-    Config {
-        cases,
-        ..Config::default()
-    }
-}
 
 fn trigger(index: usize, metric_type: MetricType, target: f64, activation: f64) -> TriggerSpec {
     TriggerSpec {
@@ -216,7 +207,7 @@ fn replay(spec: &ScalingSpec, start: i32, steps: &[Step]) -> Vec<Evaluated> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(cases::config())]
 
     /// Starting anywhere in range, every decision is in `[max(min, 1), max]`, or 0 /
     /// `idleReplicaCount` for an inactive object, whatever the readings, errors and fallback.

@@ -10,27 +10,14 @@
 //! run is e.g. `SWELL_FUZZ_CASES=2000000 cargo test -p swell-core --test fuzz_formula`. Run it
 //! in the debug profile so integer overflow panics.
 
+#[path = "support/cases.rs"]
+mod cases;
+
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 
 use swell_core::formula::Formula;
 
 const NAMES: [&str; 4] = ["a", "b", "queue", "kv-cache"];
-
-fn cases() -> u32 {
-    std::env::var("SWELL_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
-}
-
-fn config() -> Config {
-    Config {
-        cases: cases(),
-        max_shrink_iters: 10_000,
-        ..Config::default()
-    }
-}
 
 /// Trigger values that stress the evaluator.
 fn value() -> impl Strategy<Value = Option<f64>> {
@@ -275,7 +262,7 @@ fn grammar() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(cases::config())]
 
     #[test]
     fn arbitrary_bytes_never_panic(

@@ -8,23 +8,14 @@
 //! values mostly from tricky spellings of the values they expect, so that most cases get past
 //! the first field. Cases per property come from `SWELL_FUZZ_CASES` (default 256).
 
+#[path = "support/cases.rs"]
+mod cases;
+
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 
 use swell_core::metadata::{self, AuthParams, Metadata};
 use swell_core::trigger::prometheus::{request, response};
 use swell_core::trigger::{TriggerConfig, parse_trigger};
-
-fn config() -> Config {
-    let cases = std::env::var("SWELL_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256);
-    Config {
-        cases,
-        ..Config::default()
-    }
-}
 
 const KEYS: &[&str] = &[
     "serverAddress",
@@ -258,7 +249,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(cases::config())]
 
     #[test]
     fn any_metadata_parses_or_names_a_key(
