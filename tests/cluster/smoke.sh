@@ -17,6 +17,10 @@
 #      runner's file_sd list and scrapes their vllm: metrics, following a scale-up;
 #   6. a ServiceAccount token bound to a narrow Role is allowed what the Role
 #      grants and refused everything else;
+#   6b. swell's keda.sh CRDs are Established; the examples and a ScaledObject with
+#      every KEDA field apply under strict validation, min > max and unknown fields
+#      are refused; the examples' least-privilege KServe role manages ScaledObjects
+#      and is refused TriggerAuthentications and Secrets;
 #   7. teardown leaves no process behind.
 # Runs in its own runtime directory, so a developer's cluster is not touched.
 set -euo pipefail
@@ -335,6 +339,113 @@ refused get pods -n default
 refused patch deployment web -n "$NS" --subresource=scale --type=merge -p '{"spec":{"replicas":2}}'
 refused get secrets -n "$NS"
 step "ok: ServiceAccount with a pod-reader Role: pods readable, deployments/scale/secrets/other namespaces refused"
+
+# ------------------------------------------------------------------ 6b. swell's keda.sh CRDs
+
+# The CRDs `swell crd` generates must be accepted by the real API server (structural schema,
+# CEL rules compile), and the manifests users already have must apply unchanged under strict
+# field validation, while what KEDA's CRDs refuse is refused here too.
+ROOT=$(cd "$HERE/../.." && pwd)
+kubectl apply --server-side -f "$ROOT/deploy/crds/" >/dev/null
+for crd in scaledobjects triggerauthentications clustertriggerauthentications; do
+  kubectl wait --for=condition=Established "crd/$crd.keda.sh" --timeout=30s >/dev/null ||
+    fail "CRD $crd.keda.sh was not Established"
+done
+kubectl create namespace llm >/dev/null
+kubectl create namespace kserve >/dev/null
+kubectl apply --validate=strict -f "$ROOT/examples/deployment-scaledobject/scaledobject.yaml" \
+  -f "$ROOT/examples/kserve-keda-vllm/prometheus-auth.yaml" -f "$ROOT/examples/kserve-keda-vllm/rbac.yaml" \
+  >/dev/null 2>"$WORK/crd.err" || fail "the examples do not apply: $(cat "$WORK/crd.err")"
+# Every spec field a KEDA user may write, as KEDA's documentation spells them.
+cat >"$WORK/full-scaledobject.yaml" <<'YAML'
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: full
+  namespace: llm
+  annotations:
+    autoscaling.keda.sh/paused-scale-in: "false"
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: vllm, envSourceContainerName: vllm}
+  pollingInterval: 15
+  cooldownPeriod: 600
+  initialCooldownPeriod: 120
+  idleReplicaCount: 0
+  minReplicaCount: 1
+  maxReplicaCount: 8
+  fallback: {failureThreshold: 3, replicas: 2, behavior: currentReplicasIfHigher}
+  advanced:
+    restoreToOriginalReplicaCount: true
+    horizontalPodAutoscalerConfig:
+      name: vllm-hpa
+      behavior:
+        scaleUp:
+          stabilizationWindowSeconds: 0
+          selectPolicy: Max
+          policies: [{type: Pods, value: 2, periodSeconds: 30}, {type: Percent, value: 100, periodSeconds: 30}]
+        scaleDown:
+          stabilizationWindowSeconds: 600
+          policies: [{type: Pods, value: 1, periodSeconds: 120}]
+    scalingModifiers:
+      formula: "waiting + running / 2"
+      target: "4"
+      activationTarget: "1"
+      metricType: AverageValue
+  triggers:
+  - type: prometheus
+    name: waiting
+    metricType: AverageValue
+    useCachedMetrics: false
+    authenticationRef: {name: prom-basic-auth, kind: TriggerAuthentication}
+    metadata:
+      serverAddress: http://prometheus.monitoring.svc:9090
+      query: sum(vllm:num_requests_waiting{namespace="llm"})
+      threshold: "8"
+      authModes: basic
+  - type: prometheus
+    name: running
+    metadata:
+      serverAddress: http://prometheus.monitoring.svc:9090
+      query: sum(vllm:num_requests_running{namespace="llm"})
+      threshold: "16"
+YAML
+kubectl apply --validate=strict -f "$WORK/full-scaledobject.yaml" >/dev/null 2>"$WORK/crd.err" ||
+  fail "a ScaledObject with every KEDA field does not apply: $(cat "$WORK/crd.err")"
+[[ $(kubectl get scaledobject full -n llm -o jsonpath='{.spec.advanced.scalingModifiers.formula}') == "waiting + running / 2" ]] ||
+  fail "the scalingModifiers formula did not round-trip"
+sed 's/minReplicaCount: 1/minReplicaCount: 9/' "$WORK/full-scaledobject.yaml" >"$WORK/bounds.yaml"
+if kubectl apply -f "$WORK/bounds.yaml" >/dev/null 2>"$WORK/crd.err"; then fail "minReplicaCount 9 > maxReplicaCount 8 was accepted"; fi
+grep -q "minReplicaCount must be less than or equal to maxReplicaCount" "$WORK/crd.err" ||
+  fail "min > max refused for another reason: $(cat "$WORK/crd.err")"
+sed 's/  pollingInterval: 15/  pollingIntervall: 15/' "$WORK/full-scaledobject.yaml" >"$WORK/typo.yaml"
+if kubectl apply --validate=strict -f "$WORK/typo.yaml" >/dev/null 2>"$WORK/crd.err"; then fail "an unknown field was accepted under strict validation"; fi
+grep -q 'unknown field "spec.pollingIntervall"' "$WORK/crd.err" ||
+  fail "the unknown field was refused for another reason: $(cat "$WORK/crd.err")"
+step "ok: swell's keda.sh CRDs Established; the examples and a ScaledObject with every KEDA field apply strictly; min > max and unknown fields refused"
+
+# The least-privilege role the examples ship for KServe's controller: enough to manage
+# ScaledObjects, nothing on TriggerAuthentications or Secrets.
+kubectl create serviceaccount kserve-controller-manager -n kserve >/dev/null
+kserve_token=$(kubectl create token kserve-controller-manager -n kserve --duration=10m)
+as_kserve() {
+  kubectl --kubeconfig=/dev/null --server="$SWELL_CLUSTER_APISERVER" \
+    --certificate-authority="$SWELL_CLUSTER_PKI/ca.crt" --token="$kserve_token" "$@"
+}
+wait_for "the KServe role binding takes effect" 10 as_kserve get scaledobjects -n llm
+sed -e 's/name: full/name: by-kserve/' -e 's/name: vllm-hpa/name: by-kserve-hpa/' "$WORK/full-scaledobject.yaml" >"$WORK/by-kserve.yaml"
+as_kserve apply -f "$WORK/by-kserve.yaml" >/dev/null 2>"$WORK/rbac.err" ||
+  fail "the KServe role cannot create a ScaledObject: $(cat "$WORK/rbac.err")"
+as_kserve patch scaledobject by-kserve -n llm --type=merge -p '{"spec":{"maxReplicaCount":6}}' >/dev/null 2>"$WORK/rbac.err" ||
+  fail "the KServe role cannot patch a ScaledObject: $(cat "$WORK/rbac.err")"
+for denied in "get triggerauthentications -n llm" "get secrets -n llm" "get clustertriggerauthentications"; do
+  # shellcheck disable=SC2086 # the words are the command
+  if as_kserve $denied >/dev/null 2>"$WORK/rbac.err"; then fail "the KServe role was allowed '$denied'"; fi
+  grep -q Forbidden "$WORK/rbac.err" || fail "'$denied' failed for another reason than RBAC: $(cat "$WORK/rbac.err")"
+done
+as_kserve delete scaledobject by-kserve -n llm >/dev/null 2>"$WORK/rbac.err" ||
+  fail "the KServe role cannot delete its ScaledObject: $(cat "$WORK/rbac.err")"
+kubectl delete namespace llm kserve --wait=false >/dev/null
+step "ok: the examples' least-privilege KServe role manages ScaledObjects and is refused TriggerAuthentications and Secrets"
 
 # ------------------------------------------------------------------ 7. teardown
 
