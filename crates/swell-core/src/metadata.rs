@@ -462,7 +462,7 @@ mod tests {
         use super::super::*;
 
         fn cases() -> u32 {
-            std::env::var("SWELL_PROPTEST_CASES")
+            std::env::var("SWELL_FUZZ_CASES")
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(2048)

@@ -131,7 +131,7 @@ fn samples_split_from_their_family_rejoin_it() {
 }
 
 fn cases() -> u32 {
-    std::env::var("SWELL_PROPTEST_CASES")
+    std::env::var("SWELL_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1024)

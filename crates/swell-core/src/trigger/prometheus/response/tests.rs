@@ -263,7 +263,7 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("SWELL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2048)
+        std::env::var("SWELL_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2048)
     ))]
 
     #[test]
