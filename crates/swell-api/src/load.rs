@@ -177,14 +177,9 @@ impl fmt::Display for LoadError {
     }
 }
 
-impl std::error::Error for LoadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            LoadError::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+/// The I/O error is part of the message, so it is not also a `source` (a chain printer would
+/// show it twice).
+impl std::error::Error for LoadError {}
 
 /// Reads and loads a file.
 pub fn load_path(path: &Path) -> Result<LoadedFile, LoadError> {
