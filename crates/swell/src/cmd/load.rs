@@ -12,6 +12,9 @@ use anyhow::Context;
 use swell_emulate::load::{self, Api, LoadConfig, Pattern, RequestTemplate, TokenCount};
 use swell_emulate::parse_duration;
 
+/// How long a generated schedule lasts when `--duration` is not given.
+const DEFAULT_DURATION: Duration = Duration::from_secs(60);
+
 /// Arrival patterns.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 enum PatternKind {
@@ -69,9 +72,9 @@ pub struct Args {
     /// Trace: JSON Lines of {"t": seconds, "promptTokens": n, "maxTokens": m}.
     #[arg(long)]
     trace: Option<PathBuf>,
-    /// Length of the schedule (a trace is cut there too).
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
-    duration: Duration,
+    /// Length of the schedule [default: 60s; a trace: all of it]; a trace is cut there.
+    #[arg(long, value_parser = parse_duration)]
+    duration: Option<Duration>,
     /// Send at most this many requests.
     #[arg(long)]
     requests: Option<usize>,
@@ -105,6 +108,15 @@ pub struct Args {
 }
 
 impl Args {
+    /// `--duration`, or 60 s; a trace is replayed whole unless told otherwise, so nothing in
+    /// it is dropped silently.
+    fn schedule_length(&self) -> Duration {
+        self.duration.unwrap_or(match self.pattern {
+            PatternKind::Trace => Duration::MAX,
+            _ => DEFAULT_DURATION,
+        })
+    }
+
     fn pattern(&self) -> anyhow::Result<Pattern> {
         anyhow::ensure!(
             self.rate >= 0.0 && self.rate.is_finite(),
@@ -167,7 +179,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             timeout: args.timeout,
         },
         pattern,
-        duration: args.duration,
+        duration: args.schedule_length(),
         max_requests: args.requests,
         prompt_tokens: args.prompt_tokens,
         max_tokens: args.max_tokens,
@@ -215,4 +227,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn args(flags: &[&str]) -> Args {
+        let argv = ["swell-load", "--url", "http://127.0.0.1:8000"];
+        Cli::parse_from(argv.iter().chain(flags)).args
+    }
+
+    #[test]
+    fn a_trace_is_replayed_whole_unless_a_duration_is_given() {
+        let trace = ["--pattern", "trace", "--trace", "t.jsonl"];
+        assert_eq!(args(&trace).schedule_length(), Duration::MAX);
+        let cut = [&trace[..], &["--duration", "10s"]].concat();
+        assert_eq!(args(&cut).schedule_length(), Duration::from_secs(10));
+        assert_eq!(args(&[]).schedule_length(), DEFAULT_DURATION);
+    }
 }
