@@ -261,21 +261,22 @@ proptest! {
             .min(behavior.scale_up.tolerance.unwrap_or(spec.controller.tolerance));
         let target = spec.triggers[0].target;
 
+        // The lowest the HPA can have recommended at each earlier evaluation in the
+        // window: ceil(value / target) for AverageValue, or the current count when the
+        // ratio may have been within tolerance.
+        let lowest_recommendation = |s: &Evaluated| {
+            let value = s.readings[0].expect("no errors generated");
+            let proposal = (value / target).ceil() as i32;
+            let ratio = value / (target * f64::from(s.current));
+            if (1.0 - ratio).abs() <= tolerance + 1e-9 {
+                proposal.min(s.current)
+            } else {
+                proposal
+            }
+        };
+
         let evaluated = replay(&spec, start, &steps);
         for (i, e) in evaluated.iter().enumerate() {
-            // The lowest the HPA can have recommended at each earlier evaluation in the
-            // window: ceil(value / target) for AverageValue, or the current count when the
-            // ratio may have been within tolerance.
-            let lowest_recommendation = |s: &Evaluated| {
-                let value = s.readings[0].expect("no errors generated");
-                let proposal = (value / target).ceil() as i32;
-                let ratio = value / (target * f64::from(s.current));
-                if (1.0 - ratio).abs() <= tolerance + 1e-9 {
-                    proposal.min(s.current)
-                } else {
-                    proposal
-                }
-            };
             // The current recommendation always counts; earlier ones while strictly
             // inside the window.
             let held = evaluated[..=i]

@@ -61,26 +61,17 @@ async fn start_pods(n: usize, shutdown: &CancellationToken) -> Vec<String> {
     endpoints
 }
 
-/// Gives pod `i` `i % 3` requests that outlast the benchmark; returns the expected sum.
-async fn load(endpoints: &[String]) -> f64 {
+/// Gives pod `i` `per_pod(i)` requests that outlast the benchmark; returns how many in all.
+fn add_load(endpoints: &[String], per_pod: impl Fn(usize) -> usize) -> f64 {
     let client = reqwest::Client::new();
-    let mut running = 0;
+    let mut added = 0;
     for (i, endpoint) in endpoints.iter().enumerate() {
-        for _ in 0..i % 3 {
+        for _ in 0..per_pod(i) {
             tokio::spawn(hold(&client, endpoint));
-            running += 1;
+            added += 1;
         }
     }
-    f64::from(running)
-}
-
-/// Gives every pod one more long request; returns how many were added.
-async fn load_one_each(endpoints: &[String]) -> f64 {
-    let client = reqwest::Client::new();
-    for endpoint in endpoints {
-        tokio::spawn(hold(&client, endpoint));
-    }
-    endpoints.len() as f64
+    f64::from(added)
 }
 
 /// A completion that outlasts the benchmark (the model runs a hundred times slower).
@@ -114,7 +105,7 @@ async fn main() {
 
     // 1. The fleet and the load.
     let endpoints = start_pods(pods, &shutdown).await;
-    let expected = load(&endpoints).await;
+    let expected = add_load(&endpoints, |i| i % 3);
 
     // 2. Both triggers, built from metadata as a ScaledObject would give it.
     let prom = PrometheusServer::start(&endpoints, WebConfig::default());
@@ -173,7 +164,7 @@ async fn main() {
     through_prometheus.sort();
 
     // 5. Freshness: add one request per pod and time how long each source takes to see it.
-    let changed = expected + load_one_each(&endpoints).await;
+    let changed = expected + add_load(&endpoints, |_| 1);
     let started = Instant::now();
     let (mut direct_saw, mut prometheus_saw) = (None, None);
     while direct_saw.is_none() || prometheus_saw.is_none() {
